@@ -1,5 +1,6 @@
 """Suite-wide fixtures. The suite runs against real PostgreSQL and Redis, never stand-ins."""
 
+import inspect
 import os
 import socket
 from urllib.parse import urlparse, urlunparse
@@ -84,3 +85,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if "/tests/bench/" in str(item.path):
             item.add_marker(pytest.mark.xdist_group("bench"))  # the benchmarks share one scratch database
     items[:] = [item for item in items if item not in journeys] + journeys
+    _close_sockets_left_open(items)
+
+
+def _close_sockets_left_open(items: list[pytest.Item]) -> None:
+    """Async tests close any websocket they left open (see tests/live_sockets.py) before their loop ends."""
+    from tests.live_sockets import closing_leftovers
+
+    for item in items:
+        if isinstance(item, pytest.Function) and inspect.iscoroutinefunction(item.obj):
+            item.obj = closing_leftovers(item.obj)

@@ -7,7 +7,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from klarna_gig.asgi import application
+from tests import live_sockets
 
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 TIMEOUT = 5
@@ -29,7 +29,7 @@ class AgentSocket:
         if user is not None:
             cookie = await database_sync_to_async(_session_cookie)(user)
             headers.append((b"cookie", f"sessionid={cookie}".encode()))
-        return cls(WebsocketCommunicator(application, "/ws/agent/", headers=headers))
+        return cls(live_sockets.communicator("/ws/agent/", headers))
 
     async def connect(self) -> tuple[bool, int | None]:
         return await self.communicator.connect(timeout=TIMEOUT)

@@ -67,6 +67,7 @@ async def test_a_socket_from_a_foreign_origin_is_refused():
     socket = await AgentSocket.for_user(profile.user, origin=(b"origin", b"https://evil.example"))
     connected, _ = await socket.connect()
     assert not connected
+    await socket.close()
 
 
 async def test_the_welcome_carries_presence_the_queue_and_my_conversations():

@@ -5,9 +5,8 @@ import uuid
 from typing import Any
 
 import pytest
-from channels.testing import WebsocketCommunicator
 
-from klarna_gig.asgi import application
+from tests import live_sockets
 from tickets.services.lifecycle import conversation_start
 from tickets.tokens import customer_token_for
 
@@ -97,8 +96,8 @@ class CustomerSocket:
     """A customer's websocket through the real ASGI stack (origin check, routing, consumer)."""
 
     def __init__(self, public_id: uuid.UUID | str, token: str, *, origin: tuple[bytes, bytes] = ORIGIN) -> None:
-        self.communicator = WebsocketCommunicator(
-            application, f"/ws/chat/{public_id}/?token={token}", headers=[origin, (b"host", b"127.0.0.1:8000")]
+        self.communicator = live_sockets.communicator(
+            f"/ws/chat/{public_id}/?token={token}", [origin, (b"host", b"127.0.0.1:8000")]
         )
 
     async def connect(self) -> tuple[bool, int | None]:
