@@ -35,7 +35,7 @@ CLOSE_FORBIDDEN = 4403
 CONVERSATION_FRAMES = frozenset({"hello", "message", "typing", "read", "ping"})
 # Socket-level frames (heartbeat, take, queue…) per agent per 10 s; chat frames have the protocol's own limits.
 SOCKET_FRAME_LIMIT = 60
-# A burst of queue changes costs each socket one recount, this many seconds later.
+# A queue change is recounted at once; further changes within this many seconds cost one more recount.
 QUEUE_REFRESH_SECONDS = 1.0
 FORWARDED_PUSHES = frozenset({"unread", "presence", "offer", "offer_closed", "csat_request"})
 
@@ -360,14 +360,15 @@ class AgentConsumer(AsyncWebsocketConsumer):
             await self._leave(conversation_id)
 
     async def _queue_later(self) -> None:
-        """Recount once per burst; a change arriving during the recount triggers one more."""
+        """The first change is shown at once; the rest of a burst costs one more recount
+        QUEUE_REFRESH_SECONDS later (changes arriving meanwhile only mark the queue dirty)."""
         while self.queue_dirty:
-            await asyncio.sleep(QUEUE_REFRESH_SECONDS)
             self.queue_dirty = False
             try:
                 await self._send(await database_sync_to_async(_queue_frame)(self.user))
             except Exception as exc:  # noqa: BLE001 - a failed recount must not close the socket
                 await self._send(protocol.error_frame(exc))
+            await asyncio.sleep(QUEUE_REFRESH_SECONDS)
 
     # --- helpers ------------------------------------------------------------------------------
 

@@ -94,7 +94,8 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    # 0 under ASGI: Django's persistent connections are per thread, and the servers' sync threads come and go.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -1,14 +1,19 @@
 """The only module that knows channel-layer group names and sends to them.
 
 Every send is scheduled with `transaction.on_commit`, so nobody is told about a
-change that then rolls back.
+change that then rolls back. Sends from synchronous code (views, services, tasks) go
+through one long-lived event loop per process, so they reuse its Redis connections
+instead of opening a loop and a connection for every push.
 """
 
+import asyncio
+import os
+import threading
 from functools import partial
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import BaseChannelLayer, InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
 QUEUE_GROUP = "queue"
@@ -23,11 +28,46 @@ def agent_group(user_id: int) -> str:
     return f"agent.{user_id}"
 
 
+# How long a push may take before the caller stops waiting (Redis is then down; the caller's change stands).
+SEND_TIMEOUT_SECONDS = 10
+
+
+class _Publisher:
+    """A daemon thread running one event loop, on which sync code's group sends are awaited.
+
+    Created lazily and again after a fork (a Celery prefork child inherits the loop but not its thread).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = 0
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="realtime-publisher", daemon=True).start()
+                self._loop, self._pid = loop, os.getpid()
+            return self._loop
+
+    def group_send(self, layer: BaseChannelLayer, group: str, message: dict[str, Any]) -> None:
+        future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), self._running_loop())
+        future.result(timeout=SEND_TIMEOUT_SECONDS)
+
+
+_publisher = _Publisher()
+
+
 def _send(group: str, payload: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    async_to_sync(layer.group_send)(group, {"type": "push", "payload": payload})
+    message = {"type": "push", "payload": payload}
+    if isinstance(layer, InMemoryChannelLayer):
+        async_to_sync(layer.group_send)(group, message)  # its queues belong to the server's loop: no loop of ours
+    else:
+        _publisher.group_send(layer, group, message)
 
 
 def send_on_commit(group: str, payload: dict[str, Any]) -> None:

@@ -302,3 +302,21 @@ async def test_an_agent_still_marked_online_with_a_stale_heartbeat_is_refreshed_
     await socket.send({"type": "take_next"})
     assert (await socket.receive_until("claimed"))[-1]["conversation"] == conversation.pk
     await socket.close()
+
+
+async def test_a_queue_change_is_shown_at_once_and_the_rest_of_a_burst_costs_one_recount(monkeypatch):
+    monkeypatch.setattr("agents.consumers.QUEUE_REFRESH_SECONDS", 6.0)
+    profile = await database_sync_to_async(agent_on_shift)()
+    socket, _ = await _connected(profile.user)
+
+    await database_sync_to_async(_waiting_customer)(name="Bea")
+    first = await socket.receive_until(lambda f: f["type"] == "queue", timeout=3)  # well inside the 6 s window
+    assert first[-1]["counts"]["total"] == 1
+
+    for name in ("Cai", "Dov", "Eli"):
+        await database_sync_to_async(_waiting_customer)(name=name)
+    assert await socket.nothing_more(timeout=0.5), "changes inside the window wait for the one recount"
+    recount = await socket.receive_until(lambda f: f["type"] == "queue", timeout=10)
+    assert recount[-1]["counts"]["total"] == 4
+    assert await socket.nothing_more(timeout=0.5)
+    await socket.close()
