@@ -25,6 +25,7 @@ QUICK_RUNS = {
     "chat_fanout": ["--quick", "--steps", "10", "--relay-n", "10", "--seconds", "1", "--idle-seconds", "0.2"],
     "end_to_end": ["--quick", "--conversations", "3", "--rate", "4"],
     "triage_pipeline": ["--quick", "--burst", "50", "--paced-seconds", "0.5"],
+    "triage_latency": ["--quick", "--messages", "100", "--warmup", "10"],
 }
 
 
