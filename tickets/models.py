@@ -89,6 +89,12 @@ class Conversation(models.Model):
                 name="ticket_queue_order",
                 condition=Q(status__in=["queued", "reopened"]),
             ),
+            # The longest wait in the queue counts: the oldest waiting ticket, whatever its priority.
+            models.Index(
+                fields=["queued_at"],
+                name="ticket_queue_oldest",
+                condition=Q(status__in=["queued", "reopened"]),
+            ),
             models.Index(fields=["assigned_agent", "status"], name="ticket_agent_status"),
         ]
         constraints = [
