@@ -35,8 +35,9 @@ CLOSE_FORBIDDEN = 4403
 CONVERSATION_FRAMES = frozenset({"hello", "message", "typing", "read", "ping"})
 # Socket-level frames (heartbeat, take, queue…) per agent per 10 s; chat frames have the protocol's own limits.
 SOCKET_FRAME_LIMIT = 60
-# A queue change is recounted at once; further changes within this many seconds cost one more recount.
-QUEUE_REFRESH_SECONDS = 1.0
+# A queue change is recounted at once; further changes within this many seconds cost one more recount
+# (at most four recounts a second per socket, and a ticket waits at most this long to be shown).
+QUEUE_REFRESH_SECONDS = 0.25
 FORWARDED_PUSHES = frozenset({"unread", "presence", "offer", "offer_closed", "csat_request"})
 
 
