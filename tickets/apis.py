@@ -38,7 +38,7 @@ from tickets.serializers import (
     ReadSerializer,
     TypingSerializer,
 )
-from tickets.services import lifecycle
+from tickets.services import bot, lifecycle
 from tickets.services.messages import message_payload
 from tickets.tokens import (
     InvalidCustomerToken,
@@ -201,7 +201,7 @@ class HumanApi(CustomerConversationApi):
         responses={200: ConversationStatusSerializer, **ERRORS},
     )
     def post(self, request: Request, public_id: uuid.UUID) -> Response:
-        conversation = lifecycle.conversation_request_human(conversation=self.conversation())
+        conversation = bot.conversation_request_human(conversation=self.conversation())
         return Response(ConversationStatusSerializer(_status_body(conversation)).data)
 
 
@@ -215,7 +215,7 @@ class BotFeedbackApi(CustomerConversationApi):
     def post(self, request: Request, public_id: uuid.UUID) -> Response:
         serializer = BotFeedbackSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        conversation = lifecycle.conversation_bot_feedback(
+        conversation = bot.conversation_bot_feedback(
             conversation=self.conversation(), solved=serializer.validated_data["solved"]
         )
         return Response(ConversationStatusSerializer(_status_body(conversation)).data)

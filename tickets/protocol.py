@@ -32,7 +32,7 @@ from django.core.cache import cache
 from tickets import realtime, selectors
 from tickets.exceptions import NotYourTicket, TicketError
 from tickets.models import WAITING_STATUSES, ActorKind, Conversation, Message, SenderKind, Status
-from tickets.services import lifecycle
+from tickets.services import bot
 from tickets.services.messages import message_payload, post_message
 
 log = logging.getLogger(__name__)
@@ -389,13 +389,13 @@ def handle_ping(*, actor: Actor, conversation: Conversation, frame: dict[str, An
 
 
 def handle_human(*, actor: Actor, conversation: Conversation, frame: dict[str, Any]) -> list[dict[str, Any]]:
-    lifecycle.conversation_request_human(conversation=conversation)
+    bot.conversation_request_human(conversation=conversation)
     return [status_frame(conversation=conversation)]
 
 
 def handle_bot_feedback(*, actor: Actor, conversation: Conversation, frame: dict[str, Any]) -> list[dict[str, Any]]:
     solved = _field(frame, "solved", bool)
-    lifecycle.conversation_bot_feedback(conversation=conversation, solved=solved)
+    bot.conversation_bot_feedback(conversation=conversation, solved=solved)
     return [status_frame(conversation=conversation)]
 
 

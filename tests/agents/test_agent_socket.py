@@ -14,8 +14,9 @@ from tests.agents.sockets import AgentSocket, customer_receive_until
 from tests.factories import AgentProfileFactory, agent_on_shift, user_with_role
 from tests.tickets.conftest import CustomerSocket
 from tickets.models import ConversationEvent, EventKind, Message, SenderKind, Status
+from tickets.services.bot import conversation_handoff
 from tickets.services.claims import claim_ticket
-from tickets.services.lifecycle import conversation_handoff, conversation_start
+from tickets.services.lifecycle import conversation_start
 from tickets.services.messages import post_message
 from tickets.tokens import customer_token_for
 

@@ -5,7 +5,8 @@ from rest_framework.test import APIClient
 
 from tests.factories import agent_on_shift
 from tickets.models import SenderKind
-from tickets.services.lifecycle import conversation_request_human, conversation_start
+from tickets.services.bot import conversation_request_human
+from tickets.services.lifecycle import conversation_start
 from tickets.services.messages import post_message
 from tickets.triage.classifier import get_classifier
 

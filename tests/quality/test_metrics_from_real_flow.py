@@ -10,6 +10,7 @@ from tickets.models import ActorKind, Priority, SenderKind
 from tickets.quality import metrics
 from tickets.quality.models import QaReview
 from tickets.quality.services import csat_record, qa_sample_day
+from tickets.services import bot as bot_flow
 from tickets.services import lifecycle
 from tickets.services.claims import claim_next_ticket
 from tickets.services.messages import post_message
@@ -23,7 +24,7 @@ def test_a_human_handled_case_and_a_bot_solved_case_on_the_dashboard():
 
     human = lifecycle.conversation_start(customer_name="Eva", language="en")
     post_message(conversation=human, sender_kind=SenderKind.CUSTOMER, body="I want a refund for order 123")
-    lifecycle.conversation_handoff(
+    bot_flow.conversation_handoff(
         conversation=human,
         reason="test",
         priority=Priority.NORMAL,
@@ -37,8 +38,8 @@ def test_a_human_handled_case_and_a_bot_solved_case_on_the_dashboard():
     csat_record(conversation=human, score=5, comment="great")
 
     bot = lifecycle.conversation_start(customer_name="Bo", language="en")
-    lifecycle.conversation_bot_answer(conversation=bot, body="Cards arrive in 5 days.", intent="card_arrival")
-    lifecycle.conversation_bot_feedback(conversation=bot, solved=True)
+    bot_flow.conversation_bot_answer(conversation=bot, body="Cards arrive in 5 days.", intent="card_arrival")
+    bot_flow.conversation_bot_feedback(conversation=bot, solved=True)
     csat_record(conversation=bot, score=4)
 
     data = metrics.dashboard(now=timezone.now())

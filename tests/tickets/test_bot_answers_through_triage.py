@@ -125,7 +125,7 @@ def test_the_triage_task_runs_on_a_real_worker_through_the_broker(celery_worker_
 
 
 def test_talk_to_a_human_after_a_bot_answer_routes_by_what_the_triage_learnt(knowledge_base):
-    from tickets.services.lifecycle import conversation_request_human
+    from tickets.services.bot import conversation_request_human
 
     conversation = conversation_start(customer_name="Dora")
     post_message(conversation=conversation, sender_kind=SenderKind.CUSTOMER, body=ROUTINE)

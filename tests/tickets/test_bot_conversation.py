@@ -9,7 +9,7 @@ from tests.factories import ConversationFactory, UserFactory, agent_on_shift
 from tests.tickets.conftest import CustomerSocket, messages_in
 from tickets.exceptions import IllegalTransition
 from tickets.models import EventKind, Priority, SenderKind, Status
-from tickets.services import lifecycle
+from tickets.services import bot
 from tickets.services.messages import bot_feedback_answer, post_message
 
 ANSWER = "Cards arrive within 5 working days. You can follow the delivery in the app under Card > Track."
@@ -17,7 +17,7 @@ ANSWER = "Cards arrive within 5 working days. You can follow the delivery in the
 
 def bot_answered(conversation):
     """The bot has answered (as the triage does for a routine question) and asked whether that solved it."""
-    lifecycle.conversation_bot_answer(conversation=conversation, body=ANSWER, intent="card_arrival")
+    bot.conversation_bot_answer(conversation=conversation, body=ANSWER, intent="card_arrival")
     conversation.refresh_from_db()
     return conversation
 
@@ -91,7 +91,7 @@ def test_yes_without_a_bot_question_is_just_a_message():
 def test_bot_feedback_outside_the_bot_state_raises_and_changes_nothing():
     conversation = ConversationFactory(status=Status.QUEUED, queued_at=timezone.now())
     with pytest.raises(IllegalTransition):
-        lifecycle.conversation_bot_feedback(conversation=conversation, solved=False)
+        bot.conversation_bot_feedback(conversation=conversation, solved=False)
     conversation.refresh_from_db()
     assert (conversation.status, conversation.bot_failures) == (Status.QUEUED, 0)
 
@@ -123,7 +123,7 @@ def in_state(status):
 )
 def test_asking_for_a_human_is_honoured_at_once_from_every_state_but_closed(status, after):
     conversation = in_state(status)
-    lifecycle.conversation_request_human(conversation=conversation)
+    bot.conversation_request_human(conversation=conversation)
     conversation.refresh_from_db()
     assert conversation.status == after
     if status in (Status.BOT, Status.BOT_RESOLVED, Status.ABANDONED):
@@ -138,7 +138,7 @@ def test_asking_for_a_human_after_resolution_goes_back_to_the_same_agent_when_on
     conversation = ConversationFactory(
         status=Status.RESOLVED, assigned_agent=agent.user, assigned_at=now, resolved_at=now
     )
-    lifecycle.conversation_request_human(conversation=conversation)
+    bot.conversation_request_human(conversation=conversation)
     conversation.refresh_from_db()
     assert (conversation.status, conversation.assigned_agent_id) == (Status.ASSIGNED, agent.user_id)
 
@@ -147,7 +147,7 @@ def test_asking_for_a_human_after_resolution_goes_back_to_the_same_agent_when_on
 def test_asking_for_a_human_in_a_closed_conversation_raises_and_changes_nothing():
     conversation = in_state(Status.CLOSED)
     with pytest.raises(IllegalTransition):
-        lifecycle.conversation_request_human(conversation=conversation)
+        bot.conversation_request_human(conversation=conversation)
     conversation.refresh_from_db()
     assert conversation.status == Status.CLOSED
     assert not conversation.events.exists()
@@ -160,7 +160,7 @@ async def test_over_the_socket_the_bot_question_shows_and_the_no_button_brings_a
     socket = CustomerSocket(conversation.public_id, token)
     await socket.connect()
     await socket.hello()
-    await database_sync_to_async(lifecycle.conversation_bot_answer)(
+    await database_sync_to_async(bot.conversation_bot_answer)(
         conversation=conversation, body=ANSWER, intent="card_arrival"
     )
     frames = await socket.receive_until("bot_question")
@@ -188,7 +188,7 @@ async def test_over_the_socket_yes_ends_with_the_bot_and_asks_for_a_rating(chat)
     socket = CustomerSocket(conversation.public_id, token)
     await socket.connect()
     await socket.hello()
-    await database_sync_to_async(lifecycle.conversation_bot_answer)(
+    await database_sync_to_async(bot.conversation_bot_answer)(
         conversation=conversation, body=ANSWER, intent="card_arrival"
     )
     await socket.receive_until("bot_question")

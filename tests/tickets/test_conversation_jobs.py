@@ -10,7 +10,7 @@ from django.utils import timezone
 from tests.factories import ConversationFactory, UserFactory, queued_conversation
 from tickets import protocol
 from tickets.models import Conversation, EventKind, Message, SenderKind, Status
-from tickets.services.lifecycle import conversation_bot_answer
+from tickets.services.bot import conversation_bot_answer
 from tickets.services.messages import post_message
 from tickets.tasks import (
     abandon_gone_customers,

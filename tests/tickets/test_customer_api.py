@@ -8,8 +8,9 @@ from rest_framework.test import APIClient
 
 from tests.factories import agent_on_shift, user_with_role
 from tickets.models import Conversation, Message, SenderKind, Status
+from tickets.services.bot import conversation_bot_answer
 from tickets.services.claims import claim_next_ticket
-from tickets.services.lifecycle import conversation_bot_answer, conversation_close, conversation_resolve
+from tickets.services.lifecycle import conversation_close, conversation_resolve
 from tickets.tokens import customer_token_for
 
 pytestmark = pytest.mark.django_db

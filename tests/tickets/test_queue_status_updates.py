@@ -6,8 +6,9 @@ from channels.db import database_sync_to_async
 from tests.factories import agent_on_shift
 from tests.tickets.conftest import CustomerSocket
 from tickets.models import Status
+from tickets.services.bot import conversation_request_human
 from tickets.services.claims import claim_next_ticket
-from tickets.services.lifecycle import conversation_request_human, conversation_start
+from tickets.services.lifecycle import conversation_start
 from tickets.tokens import customer_token_for
 
 pytestmark = [pytest.mark.anyio, pytest.mark.django_db(transaction=True)]

@@ -4,7 +4,7 @@ import pytest
 
 from tests.factories import ConversationFactory
 from tickets.models import SenderKind
-from tickets.services import lifecycle
+from tickets.services import bot
 from tickets.services.messages import post_message
 from tickets.triage.summary import build_summary, extract_entities, request_of, summary_for_conversation
 
@@ -112,7 +112,7 @@ def test_the_summary_of_a_conversation_says_what_the_bot_already_answered():
     post_message(
         conversation=conversation, sender_kind=SenderKind.CUSTOMER, body="Where is my card? Ordered 2 weeks ago"
     )
-    lifecycle.conversation_bot_answer(
+    bot.conversation_bot_answer(
         conversation=conversation, body="Cards arrive within 5–7 working days.", intent="card_arrival"
     )
     post_message(conversation=conversation, sender_kind=SenderKind.CUSTOMER, body="It still isn't here, 3 weeks now.")

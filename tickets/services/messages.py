@@ -151,7 +151,7 @@ def post_message(
 
 def _after_customer_message(conv: Conversation, message: Message) -> None:
     """What a customer's message sets in motion, by the state the conversation is in."""
-    from tickets.services import lifecycle
+    from tickets.services import bot, lifecycle
 
     if conv.status == Status.BOT_RESOLVED:
         conv = lifecycle.conversation_transition(
@@ -172,7 +172,7 @@ def _after_customer_message(conv: Conversation, message: Message) -> None:
         asked = selectors.bot_question_open(conversation=conv, before_seq=message.seq)
         answer = bot_feedback_answer(message.body) if asked else None
         if answer is not None:
-            lifecycle.conversation_bot_feedback(conversation=conv, solved=answer)
+            bot.conversation_bot_feedback(conversation=conv, solved=answer)
         else:
             transaction.on_commit(lambda: _triage_or_hand_over(conv.pk, message.pk), robust=True)
     elif conv.assigned_agent_id:
@@ -187,13 +187,13 @@ def _triage_or_hand_over(conversation_id: int, message_id: int) -> None:
         triage.delay(message_id)
     except Exception:  # whatever broke, the fail-safe is a human
         log.exception("Triage of message %s failed; handing conversation %s to a human", message_id, conversation_id)
-        from tickets.services import lifecycle
+        from tickets.services import bot
 
         conv = Conversation.objects.get(pk=conversation_id)
         if conv.status == Status.BOT:
-            lifecycle.conversation_handoff(
+            bot.conversation_handoff(
                 conversation=conv,
                 reason="triage_failed",
-                summary=lifecycle.handover_summary_for(conversation=conv),
+                summary=bot.handover_summary_for(conversation=conv),
                 actor_kind=ActorKind.SYSTEM,
             )

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tickets import realtime, selectors
 from tickets.models import WAITING_STATUSES, ActorKind, Conversation, EventKind, Status
-from tickets.services import lifecycle
+from tickets.services import bot, lifecycle
 
 S = Status
 
@@ -43,10 +43,10 @@ def conversation_close_if_idle_with_bot(*, conversation: Conversation, now: date
                 conversation=conv, to_status=S.BOT_RESOLVED, actor_kind=ActorKind.SYSTEM, data={"reason": "idle"}
             )
             return S.BOT_RESOLVED
-        lifecycle.conversation_handoff(
+        bot.conversation_handoff(
             conversation=conv,
             reason="bot_never_answered",
-            summary=lifecycle.handover_summary_for(conversation=conv),
+            summary=bot.handover_summary_for(conversation=conv),
             actor_kind=ActorKind.SYSTEM,
         )
         return S.QUEUED

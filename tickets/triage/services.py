@@ -1,6 +1,6 @@
 """Triage one customer message: classify, decide, store the decision, then act on it.
 
-Acting goes through the conversation services (`tickets.services.lifecycle`): the bot
+Acting goes through the conversation services (`tickets.services.bot`, `.lifecycle`): the bot
 answers with the knowledge-base answer, or the conversation is handed to the queue with
 its routing fields and handover summary.
 """
@@ -11,7 +11,7 @@ import time
 from django.db import transaction
 
 from tickets.models import Conversation, Message, SenderKind, Status
-from tickets.services import lifecycle
+from tickets.services import bot
 from tickets.services.messages import post_message
 from tickets.triage.classifier import Prediction, get_classifier
 from tickets.triage.language import language_or
@@ -113,11 +113,11 @@ def triage_fail_safe(*, message_id: int) -> None:
     if message is None or message.conversation.status != Status.BOT:
         return
     conversation = message.conversation
-    lifecycle.conversation_handoff(
+    bot.conversation_handoff(
         conversation=conversation,
         reason="triage_failed",
         language=conversation.language,
-        summary=lifecycle.handover_summary_for(conversation=conversation),
+        summary=bot.handover_summary_for(conversation=conversation),
     )
 
 
@@ -146,11 +146,11 @@ def _carry_out(
         )
         return
     if decision.bot_answers and prediction is not None and answer is not None:
-        lifecycle.conversation_bot_answer(
+        bot.conversation_bot_answer(
             conversation=conversation, body=answer.body, intent=prediction.intent, knowledge_answer_id=answer.pk
         )
         return
-    lifecycle.conversation_handoff(
+    bot.conversation_handoff(
         conversation=conversation,
         reason=decision.rule,
         priority=decision.priority,

@@ -182,7 +182,7 @@ def _shorten(text: str, limit: int) -> str:
 
 def summary_for_conversation(*, conversation: Conversation) -> dict[str, Any]:
     """The summary for a conversation being handed over: its messages and its latest triage decision."""
-    from tickets.services.lifecycle import BOT_GLAD, BOT_SOLVED_QUESTION
+    from tickets.services.bot import BOT_GLAD, BOT_SOLVED_QUESTION
     from tickets.triage.models import TriageDecision
 
     rows = list(
