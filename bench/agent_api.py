@@ -24,6 +24,7 @@ import time
 from collections import Counter
 
 from bench.common import (
+    WEB_ENV,
     Children,
     Report,
     agents_on_shift,
@@ -327,7 +328,7 @@ def main(argv: list[str]) -> int:
                 "--http",
                 "httptools",
             ],
-            env=child_env(**args.server_env),
+            env=child_env(**{**WEB_ENV, **args.server_env}),
             log_path=os.path.join(logs, "server.log"),
         )
         wait_for_port(port, process=server)

@@ -32,6 +32,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 from bench.common import (
+    WEB_ENV,
     Children,
     Report,
     agents_on_shift,
@@ -665,7 +666,7 @@ def main(argv: list[str]) -> int:
                     "--http",
                     "httptools",
                 ],
-                env=child_env(),
+                env=child_env(**WEB_ENV),
                 log_path=os.path.join(logs, "server.log"),
             )
             wait_for_port(port, process=server)

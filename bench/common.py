@@ -228,6 +228,12 @@ def celery_wait_for(name: str, *, timeout: float = 90, process: "subprocess.Pope
     raise RuntimeError(f"the Celery worker {name} did not answer a ping within {timeout:g} s")
 
 
+# The Procfile's process settings: web servers get a database pool per process; Celery workers keep
+# persistent connections (a forked child must not inherit a pool).
+WEB_ENV = {"DB_POOL_MAX_SIZE": "20"}
+WORKER_ENV = {"DB_POOL_MAX_SIZE": "0", "DB_CONN_MAX_AGE": "60"}
+
+
 def child_env(**extra: str) -> dict[str, str]:
     """The environment for server and worker subprocesses: the same database, Redis and secret as this run."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

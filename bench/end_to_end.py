@@ -24,6 +24,8 @@ import time
 from collections import Counter
 
 from bench.common import (
+    WEB_ENV,
+    WORKER_ENV,
     Children,
     Report,
     agents_on_shift,
@@ -365,7 +367,7 @@ def main(argv: list[str]) -> int:
     connection.close()
     logs = tempfile.mkdtemp(prefix="bench-end-to-end-")
     port = free_port()
-    env = child_env()
+    web_env, worker_env = child_env(**WEB_ENV), child_env(**WORKER_ENV)
     with Children() as children:
         server = children.start(
             [
@@ -385,13 +387,13 @@ def main(argv: list[str]) -> int:
                 "--log-level",
                 "warning",
             ],
-            env=env,
+            env=web_env,
             log_path=os.path.join(logs, "server.log"),
         )
         worker_name = f"bench-e2e-{os.getpid()}"
         worker = children.start(
             celery_worker_command(name=worker_name, concurrency=args.celery_concurrency),
-            env=env,
+            env=worker_env,
             log_path=os.path.join(logs, "worker.log"),
         )
         wait_for_port(port, process=server)

@@ -31,6 +31,7 @@ from pathlib import Path
 from celery import signals
 
 from bench.common import (
+    WORKER_ENV,
     Children,
     Report,
     celery_wait_for,
@@ -324,7 +325,7 @@ def main(argv: list[str]) -> int:
             celery_worker_command(
                 name=worker_name, concurrency=args.concurrency, extra=("--include", "bench.triage_pipeline")
             ),
-            env=child_env(BENCH_TRIAGE_RECORD="1"),
+            env=child_env(**WORKER_ENV, BENCH_TRIAGE_RECORD="1"),
             log_path=os.path.join(logs, "worker.log"),
         )
         celery_wait_for(worker_name, process=worker)

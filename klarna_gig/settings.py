@@ -94,8 +94,22 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    # 0 under ASGI: Django's persistent connections are per thread, and the servers' sync threads come and go.
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+    # Web servers: a pool per process (DB_POOL_MAX_SIZE > 0; the Procfile sets it). Under ASGI every HTTP
+    # request runs its sync code in a new thread, so per-thread persistent connections pile up instead of
+    # being reused. Without a pool the default is a fresh connection per request (0); the Celery worker,
+    # whose forked children must not inherit a pool, keeps persistent connections (the Procfile sets 60).
+    DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 0)
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=0 if DB_POOL_MAX_SIZE else env_int("DB_CONN_MAX_AGE", 0)
+        )
+    }
+    if DB_POOL_MAX_SIZE:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": env_int("DB_POOL_TIMEOUT", 10),  # seconds a request waits for a free connection
+        }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -113,16 +127,17 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "klarna_gig.channel_layer.WaitingRedisChannelLayer",
             # A socket waits for messages in 5-second blocking pops; a read timeout at or under that
             # would cut idle websockets, so reads may take up to 30 s before Redis counts as gone.
-            # redis-py's asyncio pool refuses a 101st connection instead of waiting: a mass disconnect needs more.
+            # Per server process; past it, a group change waits (up to `timeout` s) for a free connection.
             "CONFIG": {
                 "hosts": [
                     {
                         "address": REDIS_URL,
                         "socket_timeout": 30,
-                        "max_connections": env_int("CHANNEL_LAYER_MAX_CONNECTIONS", 1000),
+                        "max_connections": env_int("CHANNEL_LAYER_MAX_CONNECTIONS", 200),
+                        "timeout": 20,
                     }
                 ],
                 "capacity": 1500,

@@ -1,9 +1,10 @@
 """The only module that knows channel-layer group names and sends to them.
 
 Every send is scheduled with `transaction.on_commit`, so nobody is told about a
-change that then rolls back. Sends from synchronous code (views, services, tasks) go
-through one long-lived event loop per process, so they reuse its Redis connections
-instead of opening a loop and a connection for every push.
+change that then rolls back. Sync code under the ASGI server sends on the server's loop;
+sync code with no loop of its own (Celery tasks, commands, threads) sends through one
+long-lived loop per process, reusing its Redis connections instead of opening a loop and
+a connection for every push.
 """
 
 import asyncio
@@ -12,7 +13,7 @@ import threading
 from functools import partial
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import BaseChannelLayer, InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
@@ -64,10 +65,19 @@ def _send(group: str, payload: dict[str, Any]) -> None:
     if layer is None:
         return
     message = {"type": "push", "payload": payload}
-    if isinstance(layer, InMemoryChannelLayer):
-        async_to_sync(layer.group_send)(group, message)  # its queues belong to the server's loop: no loop of ours
+    if isinstance(layer, InMemoryChannelLayer) or _under_a_server_loop():
+        # Back onto the server's own loop: no thread hop competing with it for the GIL (and the
+        # in-memory layer's queues belong to that loop).
+        async_to_sync(layer.group_send)(group, message)
     else:
         _publisher.group_send(layer, group, message)
+
+
+def _under_a_server_loop() -> bool:
+    """True in a thread that an event loop handed sync work to (a consumer's or a view's code)."""
+    local = SyncToAsync.threadlocal
+    loop = getattr(local, "main_event_loop", None)
+    return loop is not None and getattr(local, "main_event_loop_pid", None) == os.getpid() and loop.is_running()
 
 
 def send_on_commit(group: str, payload: dict[str, Any]) -> None:

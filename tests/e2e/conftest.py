@@ -170,7 +170,7 @@ def e2e_stack(tmp_path_factory) -> Iterator[Stack]:
                 str(port),
             ],
             cwd=ROOT,
-            env=env,
+            env={**env, "DB_POOL_MAX_SIZE": "5"},  # as the Procfile's web process: a database pool
             stdout=(logs / "web.log").open("w"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -191,7 +191,7 @@ def e2e_stack(tmp_path_factory) -> Iterator[Stack]:
                 "INFO",
             ],
             cwd=ROOT,
-            env=env,
+            env={**env, "DB_CONN_MAX_AGE": "60"},  # as the Procfile's worker: persistent connections
             stdout=(logs / "worker.log").open("w"),
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -9,7 +9,7 @@ from django.conf import settings
 
 @pytest.mark.anyio
 async def test_waiting_on_an_idle_channel_past_the_blocking_pop_is_not_an_error():
-    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "klarna_gig.channel_layer.WaitingRedisChannelLayer"
     layer = get_channel_layer()
     channel = await layer.new_channel()
     # channels_redis blocks in 5-second pops; a socket read timeout at or under that cut idle sockets.

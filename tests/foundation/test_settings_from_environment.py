@@ -45,7 +45,7 @@ def test_with_database_and_redis_urls_it_uses_postgresql_and_redis():
     assert result.returncode == 0, result.stderr
     probe = json.loads(result.stdout.strip().splitlines()[-1])
     assert probe["db"] == "django.db.backends.postgresql"
-    assert probe["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert probe["layer"] == "klarna_gig.channel_layer.WaitingRedisChannelLayer"
     assert probe["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert probe["eager"] is False
     assert probe["broker"] == "redis://cache.internal:6379/0"

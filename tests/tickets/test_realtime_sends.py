@@ -3,11 +3,12 @@ only after the change commits, and still from a forked worker process (Celery's 
 
 import asyncio
 import multiprocessing
+import threading
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from django.db import transaction
+from django.db import connections, transaction
 
 from tickets import realtime
 
@@ -32,9 +33,24 @@ def _push_numbers(count: int) -> None:
         realtime.send_on_commit(GROUP, {"type": "status", "n": n})
 
 
-async def test_pushes_from_sync_code_arrive_once_each_and_in_order():
+def _push_numbers_then_hang_up(count: int) -> None:
+    try:
+        _push_numbers(count)
+    finally:
+        connections.close_all()  # this thread's database connection (on_commit asks it for autocommit)
+
+
+async def test_pushes_from_sync_code_under_the_server_loop_arrive_once_each_and_in_order():
     layer, channel = await _listening()
-    await database_sync_to_async(_push_numbers)(50)
+    await database_sync_to_async(_push_numbers)(50)  # as a consumer's or a view's sync code
+    assert [p["n"] for p in await _received(layer, channel, 50)] == list(range(50))
+
+
+async def test_pushes_from_a_thread_with_no_loop_arrive_once_each_and_in_order():
+    layer, channel = await _listening()
+    worker = threading.Thread(target=_push_numbers_then_hang_up, args=(50,))  # as a Celery task or a command
+    worker.start()
+    await asyncio.get_running_loop().run_in_executor(None, worker.join, 30)
     assert [p["n"] for p in await _received(layer, channel, 50)] == list(range(50))
 
 
