@@ -28,19 +28,33 @@ def _interval_seconds(schedule: object) -> float:
     return 3600.0  # crontab entries (daily jobs) run hourly here; they are idempotent
 
 
+def load_tasks() -> None:
+    """Import every app's tasks module, as a Celery worker does at start: a web process has not
+    imported them yet, and `app.tasks` only holds the tasks imported so far."""
+    app.loader.import_default_modules()
+
+
+def run_due_jobs(next_run: dict[str, float], now: float) -> list[str]:
+    """Run each periodic job whose time has come, inline; returns the names of those that failed."""
+    failed = []
+    for name, entry in list(app.conf.beat_schedule.items()):
+        if next_run.get(name, 0) > now:
+            continue
+        next_run[name] = now + _interval_seconds(entry["schedule"])
+        try:
+            close_old_connections()
+            app.tasks[entry["task"]].apply(args=entry.get("args", ()), kwargs=entry.get("kwargs", {}))
+        except Exception:  # keep the scheduler alive whatever one job does
+            log.exception("Periodic job %s failed", name)
+            failed.append(name)
+    return failed
+
+
 def _loop() -> None:
+    load_tasks()
     next_run: dict[str, float] = {}
     while True:
-        now = time.monotonic()
-        for name, entry in list(app.conf.beat_schedule.items()):
-            if next_run.get(name, 0) > now:
-                continue
-            next_run[name] = now + _interval_seconds(entry["schedule"])
-            try:
-                close_old_connections()
-                app.tasks[entry["task"]].apply(args=entry.get("args", ()), kwargs=entry.get("kwargs", {}))
-            except Exception:  # keep the scheduler alive whatever one job does
-                log.exception("Periodic job %s failed", name)
+        run_due_jobs(next_run, time.monotonic())
         time.sleep(1)
 
 
