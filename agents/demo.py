@@ -78,20 +78,23 @@ def seed_people() -> list[AgentProfile]:
 def seed_shifts(*, now: datetime, agents: list[AgentProfile]) -> None:
     """Four-hour slots from the start of today to the end of tomorrow; approved agents hold the current one."""
     day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    slots = []
     for block in range(12):
         starts_at = day_start + timedelta(hours=4 * block)
-        languages = [["en", "sv"], ["en", "de"], ["en"]][block % 3]
-        ShiftSlot.objects.get_or_create(
-            starts_at=starts_at,
-            ends_at=starts_at + timedelta(hours=4),
-            defaults={
-                "languages": languages,
-                "skills": [],
-                "seats": 6,
-                "pay_multiplier": "1.25" if block % 6 == 5 else "1.00",
-            },
-        )
-    current = ShiftSlot.objects.filter(starts_at__lte=now, ends_at__gt=now).order_by("starts_at").first()
+        ends_at = starts_at + timedelta(hours=4)
+        # The staffing job may have opened its own (smaller) slots at the same hours: the demo's is the biggest.
+        slot = ShiftSlot.objects.filter(starts_at=starts_at, ends_at=ends_at).order_by("-seats", "pk").first()
+        if slot is None:
+            slot = ShiftSlot.objects.create(
+                starts_at=starts_at,
+                ends_at=ends_at,
+                languages=[["en", "sv"], ["en", "de"], ["en"]][block % 3],
+                skills=[],
+                seats=6,
+                pay_multiplier="1.25" if block % 6 == 5 else "1.00",
+            )
+        slots.append(slot)
+    current = next((slot for slot in slots if slot.starts_at <= now < slot.ends_at), None)
     if current is None:
         return
     for profile in agents:

@@ -47,3 +47,18 @@ def test_seed_demo_refuses_without_debug():
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo", verbosity=0)
     assert not get_user_model().objects.filter(username="ops").exists()
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=True)
+def test_seed_demo_runs_again_after_the_staffing_job_opened_slots_at_the_same_hours():
+    """`make run` runs the hourly staffing job, which opens small slots beside the demo's; a later
+    `make run` seeds again over them."""
+    call_command("seed_demo", verbosity=0)
+    for slot in list(ShiftSlot.objects.all()):
+        ShiftSlot.objects.create(starts_at=slot.starts_at, ends_at=slot.ends_at, languages=["de"], seats=1)
+    before = _counts()
+    call_command("seed_demo", verbosity=0)
+    assert _counts() == before
+    current = ShiftClaim.objects.filter(agent__user__username="anna").latest("starts_at").slot
+    assert current.seats == 6
