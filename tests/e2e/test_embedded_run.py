@@ -1,6 +1,6 @@
-"""`make run` on a machine with no services: SQLite, the in-memory channel layer, tasks inline and the
-periodic jobs on a thread of the web process. An agent and a customer chat live there too, and the server
-logs no error (the periodic jobs included)."""
+"""`make run` on a machine with no services: SQLite, the in-memory channel layer, tasks inline, the local
+payout provider and the periodic jobs on a thread of the web process. An agent and a customer chat live
+there too, finance pays the agents, and the server logs no error (the periodic jobs included)."""
 
 import os
 import re
@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import expect
@@ -85,3 +86,21 @@ def test_make_run_serves_a_live_chat_between_an_agent_and_a_customer_with_no_ser
     assert "Embedded scheduler started" in server_log
     assert re.search(r"Task agents\.presence_sweep\[.*\] succeeded", server_log), "the periodic jobs run"
     assert "Traceback" not in server_log, server_log[-3000:]
+
+
+def test_make_run_pays_the_agents_through_the_local_payout_provider(embedded, open_page):
+    period = datetime.now(UTC).strftime("%Y-%m")  # the demo history is the last two weeks
+    page = open_page("finance", base_url=embedded["url"])
+    page.goto("/finance/runs/")
+    page.fill("#id_period", period)
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#run-status")).to_have_text("Preview")
+    lines = page.locator("main table tbody tr")
+    to_pay = lines.filter(has=page.locator(".badge", has_text=re.compile(r"^Pending$"))).count()
+    assert to_pay >= 2, "the demo agents have earned enough to be paid"
+    page.get_by_role("button", name="Approve").click()
+    expect(page.locator("#run-status")).to_have_text("Approved")
+    page.get_by_role("button", name="Execute").click()
+    expect(page.locator("#run-status")).to_have_text("Completed", timeout=20_000)
+    expect(page.locator("#run-counts")).to_contain_text(f"paid {to_pay}, failed 0")
+    assert "Traceback" not in embedded["log"].read_text(encoding="utf-8", errors="replace")
