@@ -36,7 +36,6 @@ TARGET_P99_MS = 10.0
 def triage_in_memory(classifier, text: str):
     """Everything triage computes for a message, short of the database."""
     from tickets.triage.language import language_or
-    from tickets.triage.policy import IntentRouting, decide
     from tickets.triage.redaction import redact
     from tickets.triage.signals import detect_signals
 
@@ -44,6 +43,13 @@ def triage_in_memory(classifier, text: str):
     language = language_or(text, "en")
     signals = detect_signals(text)
     prediction = classifier.predict(text)
+    return _decide(classifier, prediction, signals, language)
+
+
+def _decide(classifier, prediction, signals, language: str):
+    """The policy's decision as triage takes it for a message with a knowledge-base answer."""
+    from tickets.triage.policy import IntentRouting, decide
+
     return decide(
         prediction=prediction,
         signals=signals,
@@ -58,7 +64,6 @@ def triage_in_memory(classifier, text: str):
 def _stages(classifier, text: str) -> dict[str, float]:
     """The same steps as `triage_in_memory`, each timed alone (thread CPU seconds)."""
     from tickets.triage.language import language_or
-    from tickets.triage.policy import IntentRouting, decide
     from tickets.triage.redaction import redact
     from tickets.triage.signals import detect_signals
 
@@ -73,15 +78,7 @@ def _stages(classifier, text: str) -> dict[str, float]:
     t3 = clock()
     prediction = classifier.predict(text)
     t4 = clock()
-    decide(
-        prediction=prediction,
-        signals=signals,
-        routing=IntentRouting.default_for(prediction.intent),
-        threshold=classifier.threshold,
-        bot_failures=0,
-        has_answer=True,
-        language_supported=language == "en",
-    )
+    _decide(classifier, prediction, signals, language)
     t5 = clock()
     times.update(redact=t1 - t0, language=t2 - t1, signals=t3 - t2, predict=t4 - t3, decide=t5 - t4)
     return times
