@@ -488,7 +488,6 @@ def _step(clients: ClientProcesses, *, tag: str, seconds: float, period: float, 
     for answer in answers:
         errors.update(answer["errors"])
     figures.update(summary_ms(latencies))
-    figures["max_ms"] = round(max(latencies) * 1000, 3) if latencies else None
     figures["messages_per_s"] = round(figures["sent"] / seconds, 1)
     if errors:
         figures["errors"] = dict(errors)

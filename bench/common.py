@@ -59,6 +59,7 @@ def summary_ms(seconds: list[float]) -> dict[str, float]:
         "p50_ms": round(percentile(ms, 50), 3),
         "p99_ms": round(percentile(ms, 99), 3),
         "mean_ms": round(statistics.fmean(ms), 3) if ms else float("nan"),
+        "max_ms": round(max(ms), 3) if ms else float("nan"),
     }
 
 

@@ -28,7 +28,7 @@ import os
 import time
 from collections import Counter
 
-from bench.common import Report, exit_on_sigterm, percentile, setup_django
+from bench.common import Report, exit_on_sigterm, setup_django, summary_ms
 
 TARGET_P99_MS = 10.0
 
@@ -86,15 +86,6 @@ def _stages(classifier, text: str) -> dict[str, float]:
 
 def _known_decision(result, decision_class, outcomes, rules) -> bool:
     return isinstance(result, decision_class) and result.outcome in outcomes and result.rule in rules
-
-
-def _stats_ms(seconds: list[float]) -> dict[str, float]:
-    ms = [s * 1000 for s in seconds]
-    return {
-        "p50_ms": round(percentile(ms, 50), 3),
-        "p99_ms": round(percentile(ms, 99), 3),
-        "max_ms": round(max(ms), 3) if ms else float("nan"),
-    }
 
 
 def _pin(cpu: int) -> int | None:
@@ -234,16 +225,14 @@ def main(argv: list[str]) -> int:
     finally:
         classifier_module.load_classifier = load_classifier
 
-    encoder = {"thread_cpu": _stats_ms(timings["encoder"][0]), "wall": _stats_ms(timings["encoder"][1])}
-    triage = {"thread_cpu": _stats_ms(timings["triage"][0]), "wall": _stats_ms(timings["triage"][1])}
+    encoder = {"thread_cpu": summary_ms(timings["encoder"][0]), "wall": summary_ms(timings["encoder"][1])}
+    triage = {"thread_cpu": summary_ms(timings["triage"][0]), "wall": summary_ms(timings["triage"][1])}
     report.figures["baseline_encoder_alone"] = encoder
     report.figures["triage"] = triage
     report.figures["triage_vs_encoder_p99"] = {
         clock: round(triage[clock]["p99_ms"] / encoder[clock]["p99_ms"], 2) for clock in ("thread_cpu", "wall")
     }
-    report.figures["triage_stages_thread_cpu"] = {
-        stage: {k: v for k, v in _stats_ms(seconds).items() if k != "max_ms"} for stage, seconds in stages.items()
-    }
+    report.figures["triage_stages_thread_cpu"] = {stage: summary_ms(seconds) for stage, seconds in stages.items()}
     report.figures["cpu_in_other_threads_ms"] = round(other_threads_cpu * 1000, 1) + 0.0  # + 0.0: no "-0.0"
     report.figures["decisions_by_outcome"] = dict(Counter(str(d.outcome) for d in decisions.values()).most_common())
     report.figures["model_loads_in_this_process"] = len(loads) + preloaded

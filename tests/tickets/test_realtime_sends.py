@@ -69,16 +69,12 @@ async def test_nothing_is_pushed_for_a_change_that_rolls_back():
         await asyncio.wait_for(layer.receive(channel), 0.5)
 
 
-def _push_from_child(count: int) -> None:
-    _push_numbers(count)
-
-
 async def test_a_forked_worker_process_pushes_through_its_own_loop():
     layer, channel = await _listening()
     await database_sync_to_async(_push_numbers)(1)  # the parent's publisher loop exists before the fork
     assert [p["n"] for p in await _received(layer, channel, 1)] == [0]
 
-    child = multiprocessing.get_context("fork").Process(target=_push_from_child, args=(3,))
+    child = multiprocessing.get_context("fork").Process(target=_push_numbers, args=(3,))
     child.start()
     await asyncio.get_running_loop().run_in_executor(None, child.join, 30)
     assert child.exitcode == 0
